@@ -2,7 +2,10 @@ module github.com/football-tracker/backend/services/gateway
 
 go 1.26.0
 
-require github.com/football-tracker/backend/pkg v0.0.0
+require (
+	github.com/football-tracker/backend/pkg v0.0.0
+	github.com/gofiber/fiber/v2 v2.52.12
+)
 
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect
@@ -14,7 +17,6 @@ require (
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/gofiber/contrib/otelfiber/v2 v2.1.1 // indirect
-	github.com/gofiber/fiber/v2 v2.52.12 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.30.0 // indirect
 	github.com/klauspost/compress v1.20.1 // indirect

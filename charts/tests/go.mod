@@ -1,0 +1,3 @@
+module github.com/football-tracker/backend/charts/tests
+
+go 1.26.0
