@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -91,7 +92,8 @@ func translate(settings any, err error) error {
 		)
 		switch {
 		case errors.As(e, &pe):
-			msgs = append(msgs, &VarError{Var: varName(settings, pe.Name), Reason: "cannot parse value: " + rootCause(pe.Err)})
+			// The value is not echoed: a mistyped variable may hold a secret.
+			msgs = append(msgs, &VarError{Var: varName(settings, pe.Name), Reason: "cannot parse the value as " + describe(pe.Type)})
 		case errors.As(e, &ns):
 			msgs = append(msgs, &VarError{Var: ns.Key, Reason: "is required but not set"})
 		case errors.As(e, &emp):
@@ -103,15 +105,26 @@ func translate(settings any, err error) error {
 	return fmt.Errorf("invalid configuration: %w", errors.Join(msgs...))
 }
 
-// rootCause keeps the innermost message: the env library wraps strconv errors whose
-// text is clear enough on its own.
-func rootCause(err error) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err.Error()
-		}
-		err = u
+// describe names the expected form of a value for an operator.
+func describe(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "a duration such as 10s or 500ms"
+	case t == reflect.TypeFor[Seconds]():
+		return "a number of seconds or a duration such as 90s"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a comma-separated list"
+	default:
+		return t.String()
 	}
 }
 
