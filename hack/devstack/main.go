@@ -128,6 +128,10 @@ func run() error {
 
 	for _, p := range []string{adapterPort, cachePort, gatewayPort} {
 		if err := waitReady(ctx, "http://127.0.0.1:"+p+"/readyz"); err != nil {
+			if ctx.Err() != nil {
+				// Ctrl-C while starting up is a normal way to stop.
+				return nil
+			}
 			return err
 		}
 	}

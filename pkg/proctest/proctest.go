@@ -41,8 +41,9 @@ func RepoRoot(t testing.TB) string {
 }
 
 var (
-	buildMu sync.Mutex
-	built   = map[string]string{}
+	buildMu  sync.Mutex
+	built    = map[string]string{}
+	buildDir string
 )
 
 // Binary returns the path of a service binary (gateway, cache, provider-adapter,
@@ -66,11 +67,14 @@ func Binary(t testing.TB, name string) string {
 	if _, err := os.Stat(filepath.Join(root, "services", name)); err != nil {
 		pkg = "./hack/" + name
 	}
-	dir, err := os.MkdirTemp("", "ft-bin-")
-	if err != nil {
-		t.Fatalf("temp dir: %v", err)
+	if buildDir == "" {
+		dir, err := os.MkdirTemp("", "ft-bin-")
+		if err != nil {
+			t.Fatalf("temp dir: %v", err)
+		}
+		buildDir = dir
 	}
-	out := filepath.Join(dir, name)
+	out := filepath.Join(buildDir, name)
 	cmd := exec.Command("go", "build", "-o", out, pkg)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
