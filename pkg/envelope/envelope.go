@@ -105,9 +105,14 @@ func CodeForStatus(status int) Code {
 		return CodeServiceUnavailable
 	case http.StatusGatewayTimeout:
 		return CodeUpstreamTimeout
-	default:
-		return CodeInternal
 	}
+	if status >= 400 && status < 500 {
+		// Any other client error (a request line or headers too large for the read
+		// buffer, a malformed request, a timeout reading it) is the client's request
+		// being invalid, not the server failing.
+		return CodeValidation
+	}
+	return CodeInternal
 }
 
 // FieldError names one invalid input and why it was refused.

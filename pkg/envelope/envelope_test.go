@@ -50,6 +50,9 @@ func TestFromNeverLeaksInternalDetail(t *testing.T) {
 		{"fiber 404", fiber.ErrNotFound, CodeNotFound},
 		{"fiber 405", fiber.ErrMethodNotAllowed, CodeMethodNotAllowed},
 		{"fiber 413", fiber.ErrRequestEntityTooLarge, CodePayloadTooLarge},
+		{"fiber 431 (request line over the read buffer)", fiber.ErrRequestHeaderFieldsTooLarge, CodeValidation},
+		{"fiber 408", fiber.ErrRequestTimeout, CodeValidation},
+		{"fiber 501", fiber.ErrNotImplemented, CodeInternal},
 		{"plain error", errors.New("dial tcp 10.0.0.7:6379: connection refused"), CodeInternal},
 	}
 	for _, tt := range tests {

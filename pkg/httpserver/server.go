@@ -64,10 +64,13 @@ func New(cfg Config) *fiber.App {
 	}
 	errorHandler := ErrorHandler(cfg.Logger)
 	app := fiber.New(fiber.Config{
-		AppName:                 cfg.Service,
-		DisableStartupMessage:   true,
-		ErrorHandler:            errorHandler,
-		BodyLimit:               cfg.BodyLimit,
+		AppName:               cfg.Service,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler,
+		BodyLimit:             cfg.BodyLimit,
+		// Request line plus headers; a longer one is refused with VALIDATION_ERROR. 8 KiB
+		// fits a bearer token, cookies and any valid query of the API with room to spare.
+		ReadBufferSize:          8192,
 		ReadTimeout:             cfg.ReadTimeout,
 		WriteTimeout:            cfg.WriteTimeout,
 		IdleTimeout:             2 * time.Minute,
