@@ -9,8 +9,12 @@ import (
 type Server struct {
 	Port            int           `env:"PORT" envDefault:"8080"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"10s"`
-	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
-	Version         string        `env:"SERVICE_VERSION" envDefault:"dev"`
+	// DrainDelay is how long a terminating instance keeps serving (answering with
+	// Connection: close and failing readiness) before it closes its listener, so load
+	// balancers and keep-alive clients move away before any connection is cut.
+	DrainDelay time.Duration `env:"SHUTDOWN_DRAIN_DELAY" envDefault:"1s"`
+	LogLevel   string        `env:"LOG_LEVEL" envDefault:"info"`
+	Version    string        `env:"SERVICE_VERSION" envDefault:"dev"`
 }
 
 // Validate checks the shared server settings.
@@ -20,6 +24,9 @@ func (s Server) Validate() error {
 	}
 	if s.ShutdownTimeout <= 0 || s.ShutdownTimeout > 5*time.Minute {
 		return Invalid("SHUTDOWN_TIMEOUT", "must be between 0s and 5m, got %s", s.ShutdownTimeout)
+	}
+	if s.DrainDelay < 0 || s.DrainDelay >= s.ShutdownTimeout {
+		return Invalid("SHUTDOWN_DRAIN_DELAY", "must be at least 0s and shorter than SHUTDOWN_TIMEOUT (%s), got %s", s.ShutdownTimeout, s.DrainDelay)
 	}
 	switch s.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -68,8 +68,8 @@ func TestFromNeverLeaksInternalDetail(t *testing.T) {
 
 func TestRateLimitedRoundsUp(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, 1, *RateLimited(10*time.Millisecond).RetryAfter)
-	assert.Equal(t, 2, *RateLimited(1500*time.Millisecond).RetryAfter)
+	assert.Equal(t, 1, *RateLimited(10 * time.Millisecond).RetryAfter)
+	assert.Equal(t, 2, *RateLimited(1500 * time.Millisecond).RetryAfter)
 	assert.Equal(t, 1, *RateLimited(0).RetryAfter)
 }
 

@@ -79,6 +79,7 @@ func New(cfg Config) *fiber.App {
 		ProxyHeader:             fiber.HeaderXForwardedFor,
 	})
 	httpMetrics := metrics.NewHTTP(cfg.Registry)
+	app.Use(closeWhenDraining(cfg.Health))
 	app.Use(telemetry.FiberMiddleware())
 	app.Use(accessLog(cfg.Logger, httpMetrics, errorHandler))
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
@@ -88,6 +89,18 @@ func New(cfg Config) *fiber.App {
 	app.Get("/readyz", cfg.Health.Ready)
 	app.Get("/metrics", metrics.Handler(cfg.Registry))
 	return app
+}
+
+// closeWhenDraining answers with Connection: close once shutdown has begun, so every
+// keep-alive client opens its next request on a new connection (to another instance)
+// instead of racing the listener's close on an idle one and seeing a reset.
+func closeWhenDraining(h *health.Checker) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if h.ShuttingDown() {
+			c.Context().SetConnectionClose()
+		}
+		return c.Next()
+	}
 }
 
 // ErrorHandler writes every error as the failure envelope. Unknown errors are logged

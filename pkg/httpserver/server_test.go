@@ -230,3 +230,35 @@ func TestRunDrainsInFlightRequestsOnShutdown(t *testing.T) {
 		t.Fatal("shutdown hooks did not run")
 	}
 }
+
+func TestDrainingAnswersWithConnectionClose(t *testing.T) {
+	t.Parallel()
+	h := health.New(time.Second)
+	app := New(Config{Service: "test", Logger: slog.New(slog.DiscardHandler), Health: h})
+	app.Get("/api/v1/x", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	runErr := make(chan error, 1)
+	go func() {
+		runErr <- Run(ctx, app, RunConfig{
+			Listener: ln, Logger: slog.New(slog.DiscardHandler), Health: h,
+			ShutdownTimeout: 5 * time.Second, DrainDelay: 2 * time.Second,
+		})
+	}()
+	base := "http://" + ln.Addr().String()
+	resp, err := http.Get(base + "/api/v1/x")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.False(t, resp.Close, "keep-alive while serving normally")
+
+	cancel()
+	require.Eventually(t, h.ShuttingDown, 2*time.Second, 5*time.Millisecond)
+	resp, err = http.Get(base + "/api/v1/x")
+	require.NoError(t, err, "still serving during the drain delay")
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	assert.Equal(t, "ok", string(body))
+	assert.True(t, resp.Close, "Connection: close while draining")
+	require.NoError(t, <-runErr)
+}

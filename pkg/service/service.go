@@ -82,6 +82,7 @@ func (r *Runtime) Run(ctx context.Context, app *fiber.App) error {
 		Logger:          r.Logger,
 		Health:          r.Health,
 		ShutdownTimeout: r.Server.ShutdownTimeout,
+		DrainDelay:      r.Server.DrainDelay,
 		OnShutdown:      r.shutdown,
 	})
 }
