@@ -48,6 +48,9 @@ func loadOpenLigaDB() *openLigaDB {
 	}
 	var single json.RawMessage = fixtures.MustRead("openligadb/getmatchdata_match_72395.json")
 	o.byMatch[72395] = single
+	// The single recorded match is the only one of its season (bl1 2024): it answers
+	// the season listing too, so a season query has data at both providers.
+	o.days["bl1/2024"] = append(o.days["bl1/2024"], single)
 	return o
 }
 

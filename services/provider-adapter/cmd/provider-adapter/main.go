@@ -1,4 +1,6 @@
-// Command provider-adapter is the Football Tracker provider-adapter service.
+// Command provider-adapter is the Football Tracker provider-adapter service: the only
+// service holding provider credentials, serving SportMonks first and OpenLigaDB as
+// fallback behind one domain model.
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"github.com/football-tracker/backend/pkg/httpserver"
 	"github.com/football-tracker/backend/pkg/service"
 
+	"github.com/football-tracker/backend/services/provider-adapter/internal/adapter"
 	settings "github.com/football-tracker/backend/services/provider-adapter/internal/config"
 )
 
@@ -26,6 +29,9 @@ func main() {
 		os.Exit(1)
 	}
 	app := rt.NewApp(httpserver.Config{})
+	if _, err := adapter.Mount(app, &s, adapter.Deps{Logger: rt.Logger, Health: rt.Health, Registry: rt.Registry}); err != nil {
+		rt.Fatal(err)
+	}
 	if err := rt.Run(ctx, app); err != nil {
 		rt.Fatal(err)
 	}
