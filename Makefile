@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 BIN_DIR ?= $(CURDIR)/bin
 TOOLS_DIR ?= $(BIN_DIR)/tools
 SERVICES := gateway cache provider-adapter controller
-HACK_PROGRAMS := devstack providerstub
+HACK_PROGRAMS := devstack providerstub baseline bench
 
 # Pinned tool versions.
 CONTROLLER_GEN_VERSION ?= v0.23.0
@@ -49,6 +49,41 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint on every module.
 .PHONY: test
 test: ## Run every test with -race against real Redis, a real API server and real processes (installs what is missing).
 	hack/test.sh
+
+##@ Code generation
+
+CONTROLLER_DIR := services/controller
+APICLIENT_CRD := gateway.footballtracker.dev_apiclients.yaml
+# Only generated paths: hand-written work in progress elsewhere never fails the check.
+GENERATED := ':(glob)$(CONTROLLER_DIR)/api/**/zz_generated.*.go' manifests/crd manifests/rbac charts/football-tracker/crds
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate the controller's deepcopy code from its API markers.
+	cd $(CONTROLLER_DIR) && $(CONTROLLER_GEN) object paths=./api/...
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the ApiClient CRD and the controller's RBAC from markers (manifests/ and the chart's crds/).
+	cd $(CONTROLLER_DIR) && $(CONTROLLER_GEN) rbac:roleName=football-tracker-controller crd paths=./... \
+		output:crd:artifacts:config=$(CURDIR)/manifests/crd output:rbac:artifacts:config=$(CURDIR)/manifests/rbac
+	@mkdir -p charts/football-tracker/crds
+	cp manifests/crd/$(APICLIENT_CRD) charts/football-tracker/crds/$(APICLIENT_CRD)
+
+.PHONY: verify-generated
+verify-generated: generate manifests ## Fail when `make generate manifests` changes or adds files (generated code drifted from its markers).
+	@if ! git diff --quiet -- $(GENERATED) || [[ -n "$$(git ls-files --others --exclude-standard -- $(GENERATED))" ]]; then \
+		echo "verify-generated: generated files differ from the committed ones; run 'make generate manifests' and commit:" >&2; \
+		git status --short -- $(GENERATED) >&2; \
+		git diff --stat -- $(GENERATED) >&2; \
+		exit 1; \
+	fi
+
+##@ Benchmarks
+
+.PHONY: bench
+bench: build ## Measure the hot path next to a bare-fiber baseline with wrk and write bench/results/ (BENCH_DURATION per scenario, default 10s). Not part of `make test`.
+	hack/ensure-redis.sh
+	hack/bench/ensure-wrk.sh
+	BIN_DIR="$(BIN_DIR)" "$(BIN_DIR)/bench"
 
 ##@ Build
 
