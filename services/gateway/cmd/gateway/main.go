@@ -1,4 +1,4 @@
-// Command gateway is the Football Tracker gateway service.
+// Command gateway is the Football Tracker gateway service: the only public entry.
 package main
 
 import (
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/football-tracker/backend/pkg/config"
-	"github.com/football-tracker/backend/pkg/httpserver"
 	"github.com/football-tracker/backend/pkg/service"
 
 	settings "github.com/football-tracker/backend/services/gateway/internal/config"
@@ -21,14 +20,18 @@ func main() {
 	var s settings.Settings
 	config.MustLoad(name, &s)
 
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	rt, err := service.Init(ctx, name, s.Server, s.JWTSecret, s.AdminPass, s.Password)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
-	app := rt.NewApp(httpserver.Config{BodyLimit: s.MaxBodyBytes, TrustedProxies: s.TrustedProxies})
-	app.Get("/api/v1/health", server.Health(rt.Health, s.Version, time.Now()))
+	app, run, err := server.Build(ctx, rt, s, time.Now())
+	if err != nil {
+		rt.Fatal(err)
+	}
+	go run(ctx)
 	if err := rt.Run(ctx, app); err != nil {
 		rt.Fatal(err)
 	}

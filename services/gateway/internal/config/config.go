@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/football-tracker/backend/pkg/config"
+
+	"github.com/football-tracker/backend/services/gateway/internal/clientip"
 )
 
 // Settings is every variable the gateway reads.
@@ -33,6 +35,13 @@ type Settings struct {
 	MaxBodyBytes       int           `env:"MAX_BODY_BYTES" envDefault:"16384"`
 	LeaguesConfig      string        `env:"LEAGUES_CONFIG"`
 	UpstreamTimeout    time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"10s"`
+
+	// LoginPerIPPerMinute and LoginPerUserPerMinute bound password guessing: login
+	// attempts from one client IP and against one username.
+	LoginPerIPPerMinute   int `env:"LOGIN_RATE_PER_IP" envDefault:"20"`
+	LoginPerUserPerMinute int `env:"LOGIN_RATE_PER_USER" envDefault:"5"`
+	// TokenCacheSize bounds the LRU of verified access tokens (one entry ≈ 300 B).
+	TokenCacheSize int `env:"TOKEN_CACHE_SIZE" envDefault:"16384"`
 }
 
 // Validate checks what the tags cannot.
@@ -75,6 +84,20 @@ func (s *Settings) Validate() error {
 	}
 	if s.MaxBodyBytes < 256 || s.MaxBodyBytes > 10<<20 {
 		return config.Invalid("MAX_BODY_BYTES", "must be between 256 and 10485760")
+	}
+	if s.LoginPerIPPerMinute < 1 || s.LoginPerIPPerMinute > 10000 {
+		return config.Invalid("LOGIN_RATE_PER_IP", "must be between 1 and 10000")
+	}
+	if s.LoginPerUserPerMinute < 1 || s.LoginPerUserPerMinute > 10000 {
+		return config.Invalid("LOGIN_RATE_PER_USER", "must be between 1 and 10000")
+	}
+	if s.TokenCacheSize < 0 || s.TokenCacheSize > 10_000_000 {
+		return config.Invalid("TOKEN_CACHE_SIZE", "must be between 0 and 10000000")
+	}
+	for _, p := range s.TrustedProxies {
+		if _, err := clientip.ParseTrusted([]string{p}); err != nil {
+			return config.Invalid("TRUSTED_PROXIES", "%q is neither an IP nor a CIDR", p)
+		}
 	}
 	if s.UpstreamTimeout <= 0 {
 		return config.Invalid("UPSTREAM_TIMEOUT", "must be positive")
