@@ -36,6 +36,10 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed; from anyone else
 	// the socket address is the client IP.
 	TrustedProxies []string
+	// ClientIP names the client in the access log; the default is fiber's c.IP(). The
+	// gateway passes its own resolver, which reads X-Forwarded-For from the right and
+	// only from trusted proxies.
+	ClientIP func(c *fiber.Ctx) string
 	// ReadTimeout and WriteTimeout bound slow clients.
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
@@ -81,7 +85,11 @@ func New(cfg Config) *fiber.App {
 	httpMetrics := metrics.NewHTTP(cfg.Registry)
 	app.Use(closeWhenDraining(cfg.Health))
 	app.Use(telemetry.FiberMiddleware())
-	app.Use(accessLog(cfg.Logger, httpMetrics, errorHandler))
+	clientIP := cfg.ClientIP
+	if clientIP == nil {
+		clientIP = func(c *fiber.Ctx) string { return c.IP() }
+	}
+	app.Use(accessLog(cfg.Logger, httpMetrics, errorHandler, clientIP))
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		cfg.Logger.ErrorContext(c.UserContext(), "panic recovered", slog.String("route", c.Route().Path), slog.Any("panic", fmt.Sprint(e)))
 	}}))
@@ -125,7 +133,7 @@ func AddLogAttrs(c *fiber.Ctx, attrs ...slog.Attr) {
 	c.Locals(LogAttrsKey, append(prev, attrs...))
 }
 
-func accessLog(log *slog.Logger, m *metrics.HTTP, errorHandler fiber.ErrorHandler) fiber.Handler {
+func accessLog(log *slog.Logger, m *metrics.HTTP, errorHandler fiber.ErrorHandler, clientIP func(*fiber.Ctx) string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
@@ -150,7 +158,7 @@ func accessLog(log *slog.Logger, m *metrics.HTTP, errorHandler fiber.ErrorHandle
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("client_ip", c.IP()),
+			slog.String("client_ip", clientIP(c)),
 		}
 		if extra, ok := c.Locals(LogAttrsKey).([]slog.Attr); ok {
 			attrs = append(attrs, extra...)

@@ -29,6 +29,9 @@ func New(s config.Redis) (redis.UniversalClient, error) {
 			WriteTimeout: s.ReadTimeout,
 			PoolSize:     s.PoolSize,
 			MaxRetries:   1,
+			// go-redis retries a failed dial five times by default, so every call against
+			// a dead server would wait far longer than REDIS_DIAL_TIMEOUT.
+			DialerRetries: 1,
 		})
 	case s.URL != "":
 		opts, err := redis.ParseURL(s.URL)
@@ -48,6 +51,7 @@ func New(s config.Redis) (redis.UniversalClient, error) {
 		// One retry hides a dropped pooled connection; more would multiply the latency a
 		// caller waits for when Redis is really gone.
 		opts.MaxRetries = 1
+		opts.DialerRetries = 1
 		client = redis.NewClient(opts)
 	default:
 		return nil, errors.New("no Redis configured: set REDIS_URL or REDIS_ADDRS")

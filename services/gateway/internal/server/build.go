@@ -124,7 +124,7 @@ func Build(ctx context.Context, rt *service.Runtime, s settings.Settings, starte
 	rt.Health.Register("cache", up.Check("cache"), health.Optional())
 	rt.Health.Register("adapter", up.Check("adapter"), health.Optional())
 
-	app := rt.NewApp(httpserver.Config{BodyLimit: s.MaxBodyBytes, TrustedProxies: s.TrustedProxies})
+	app := rt.NewApp(httpserver.Config{BodyLimit: s.MaxBodyBytes, TrustedProxies: s.TrustedProxies, ClientIP: trusted.Of})
 	err = Mount(app, Deps{
 		Logger:    rt.Logger,
 		Health:    rt.Health,
