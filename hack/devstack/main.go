@@ -229,4 +229,3 @@ func waitReady(ctx context.Context, url string) error {
 		}
 	}
 }
-
