@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel/trace"
 )
@@ -82,9 +83,40 @@ var sensitiveKey = regexp.MustCompile(`(?i)(authorization|password|passwd|secret
 // sensitiveValue matches secrets recognisable by shape: bearer credentials and JWTs.
 var sensitiveValue = regexp.MustCompile(`(?i)(bearer|basic)\s+[A-Za-z0-9\-._~+/=]+|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
 
+// sensitiveKeys memoises IsSensitiveKey: a service logs the same few dozen keys on
+// every line, and the regular expression would otherwise run for each of them.
+var sensitiveKeys sync.Map
+
 // IsSensitiveKey reports whether a key or header name carries a secret; other packages
 // use it so that one list decides.
-func IsSensitiveKey(key string) bool { return sensitiveKey.MatchString(key) }
+func IsSensitiveKey(key string) bool {
+	if v, ok := sensitiveKeys.Load(key); ok {
+		return v.(bool)
+	}
+	sensitive := sensitiveKey.MatchString(key)
+	if len(key) <= 64 {
+		// Keys are code, not data; the bound keeps a hostile map key from growing it.
+		sensitiveKeys.Store(key, sensitive)
+	}
+	return sensitive
+}
+
+// mayHoldSecretShape is a cheap filter in front of sensitiveValue: a bearer or basic
+// credential needs "earer " or "asic " and a JWT starts with "eyJ". Most values
+// (routes, ids, addresses) have none of these and skip the regular expression.
+func mayHoldSecretShape(v string) bool {
+	return strings.Contains(v, "eyJ") || containsFold(v, "bearer") || containsFold(v, "basic")
+}
+
+// containsFold is strings.Contains ignoring ASCII case, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
 
 type scrubber struct {
 	known *strings.Replacer
@@ -110,6 +142,9 @@ func newScrubber(secrets []string) *scrubber {
 func (s *scrubber) Scrub(v string) string {
 	if s.known != nil {
 		v = s.known.Replace(v)
+	}
+	if !mayHoldSecretShape(v) {
+		return v
 	}
 	return sensitiveValue.ReplaceAllString(v, Redacted)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -105,4 +106,23 @@ func TestTraceIDsFromContext(t *testing.T) {
 	buf.Reset()
 	New(&buf, Options{}).InfoContext(context.Background(), "no span")
 	assert.NotContains(t, buf.String(), "trace_id")
+}
+
+func BenchmarkAccessLogLine(b *testing.B) {
+	l := New(io.Discard, Options{Service: "gateway", Secrets: []string{jwtSecret, adminPass}})
+	b.ReportAllocs()
+	for b.Loop() {
+		l.LogAttrs(context.Background(), slog.LevelInfo, "request",
+			slog.String("method", "GET"), slog.String("route", "/api/v1/matches"), slog.Int("status", 200),
+			slog.Float64("duration_ms", 0.42), slog.String("client_ip", "127.0.0.1"), slog.String("sub", "chrome-extension"))
+	}
+}
+
+func TestCaseVariantsOfBearerAreRedacted(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"Bearer abc.def", "bearer abc.def", "BEARER abc.def", "bEaReR abc.def", "Basic YWJjOmRlZg==", "BASIC YWJjOmRlZg=="} {
+		var buf bytes.Buffer
+		New(&buf, Options{}).Info("x", slog.String("v", v))
+		assert.NotContains(t, buf.String(), strings.Fields(v)[1], v)
+	}
 }

@@ -65,15 +65,15 @@ func Setup(ctx context.Context, opts Options) (ShutdownFunc, error) {
 	}
 
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	if os.Getenv("OTEL_TRACES_SAMPLER") == "" {
-		tpOpts = append(tpOpts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())))
-	}
 	exp := opts.Exporter
 	if exp == nil && exporterConfigured() {
 		exp, err = otlptracehttp.New(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("creating OTLP/HTTP trace exporter: %w", err)
 		}
+	}
+	if os.Getenv("OTEL_TRACES_SAMPLER") == "" {
+		tpOpts = append(tpOpts, sdktrace.WithSampler(defaultSampler(exp != nil)))
 	}
 	if exp != nil {
 		if opts.Syncer {
@@ -85,6 +85,17 @@ func Setup(ctx context.Context, opts Options) (ShutdownFunc, error) {
 	tp := sdktrace.NewTracerProvider(tpOpts...)
 	otel.SetTracerProvider(tp)
 	return tp.Shutdown, nil
+}
+
+// defaultSampler records every trace a caller did not decide against when spans go
+// somewhere. Without an exporter, recording would only cost CPU on every request: spans
+// are then not recorded, yet every request still gets trace and span ids (for log
+// lines) and propagates traceparent downstream.
+func defaultSampler(exporting bool) sdktrace.Sampler {
+	if exporting {
+		return sdktrace.ParentBased(sdktrace.AlwaysSample())
+	}
+	return sdktrace.NeverSample()
 }
 
 // ShutdownWithTimeout flushes telemetry without letting a dead collector hold the
