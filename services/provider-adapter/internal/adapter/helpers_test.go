@@ -1,7 +1,6 @@
 package adapter_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net"
@@ -9,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/football-tracker/backend/pkg/httpserver"
 	"github.com/football-tracker/backend/pkg/logging"
 	"github.com/football-tracker/backend/pkg/metrics"
+	"github.com/football-tracker/backend/pkg/proctest"
 	"github.com/football-tracker/backend/pkg/providerstub"
 
 	"github.com/football-tracker/backend/services/provider-adapter/internal/adapter"
@@ -41,28 +40,11 @@ const dualRegistry = `leagues:
   - {shortcut: bl1, name: Bundesliga, country: Germany, sportmonksId: 82, openligadb: bl1}
 `
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type testEnv struct {
 	stub     *providerstub.Stub
 	stubURL  string
 	url      string
-	logs     *syncBuffer
+	logs     *proctest.Buffer
 	registry *prometheus.Registry
 	spans    *tracetest.InMemoryExporter
 	settings settings.Settings
@@ -109,7 +91,7 @@ func newEnv(t *testing.T, o envOptions) *testEnv {
 	var s settings.Settings
 	require.NoError(t, config.LoadFrom(&s, vars))
 
-	logs := &syncBuffer{}
+	logs := &proctest.Buffer{}
 	// No secrets are given to the logger: a token that reached a log line would show.
 	log := logging.New(logs, logging.Options{Service: "provider-adapter", Level: -4})
 	registry := metrics.NewRegistry()
