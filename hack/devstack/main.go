@@ -84,13 +84,14 @@ func run() error {
 	if os.Getenv("OFFLINE") == "1" {
 		stub := providerstub.New()
 		stub.SportMonksToken = "offline-" + secret(12)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		var lc net.ListenConfig
+		ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("starting the provider stub: %w", err)
 		}
 		srv := &http.Server{Handler: stub, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
+		defer func() { _ = srv.Close() }()
 		stubURL := "http://" + ln.Addr().String()
 		adapterEnv["SPORTMONKS_BASE_URL"] = stubURL
 		adapterEnv["OPENLIGADB_BASE_URL"] = stubURL
@@ -155,7 +156,8 @@ Press Ctrl-C to stop.
 
 func (s *stack) start(name string, env map[string]string) error {
 	bin := filepath.Join(s.binDir, name)
-	cmd := exec.Command(bin)
+	// Not bound to a context: children get SIGTERM from stopAll and time to drain.
+	cmd := exec.CommandContext(context.Background(), bin)
 	cmd.Env = append(os.Environ(), "OTEL_SERVICE_NAME="+name)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -178,7 +180,7 @@ func (s *stack) exited() <-chan error {
 	for _, p := range s.procs {
 		go func() {
 			err := p.Wait()
-			ch <- fmt.Errorf("%s exited: %v", filepath.Base(p.Path), err)
+			ch <- fmt.Errorf("%s exited: %w", filepath.Base(p.Path), err)
 		}()
 	}
 	return ch
@@ -212,7 +214,11 @@ func waitReady(ctx context.Context, url string) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := client.Get(url)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return fmt.Errorf("building readiness request: %w", err)
+		}
+		resp, err := client.Do(req)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -165,8 +164,6 @@ func testJourney(t *testing.T, s *stack) {
 	reuse := s.do(http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refreshToken": tk2.RefreshToken}, nil)
 	assert.Equal(t, http.StatusUnauthorized, reuse.Status, "gateway: a revoked refresh token is refused: %s", reuse)
 }
-
-var traceparentRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-01$`)
 
 func testOneTrace(t *testing.T, s *stack) {
 	tk := s.login(clientName, clientPass)

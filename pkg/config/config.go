@@ -87,8 +87,8 @@ func translate(settings any, err error) error {
 	for _, e := range agg.Errors {
 		var (
 			pe  env.ParseError
-			ns  env.EnvVarIsNotSetError
-			emp env.EmptyEnvVarError
+			ns  env.VarIsNotSetError
+			emp env.EmptyVarError
 		)
 		switch {
 		case errors.As(e, &pe):

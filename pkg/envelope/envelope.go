@@ -18,7 +18,7 @@ type Code string
 const (
 	CodeValidation         Code = "VALIDATION_ERROR"
 	CodeUnauthorized       Code = "UNAUTHORIZED"
-	CodeInvalidCredentials Code = "INVALID_CREDENTIALS"
+	CodeInvalidCredentials Code = "INVALID_CREDENTIALS" //nolint:gosec // an error code, not a credential
 	CodeForbidden          Code = "FORBIDDEN"
 	CodeNotFound           Code = "NOT_FOUND"
 	CodeMethodNotAllowed   Code = "METHOD_NOT_ALLOWED"

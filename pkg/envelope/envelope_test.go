@@ -20,11 +20,20 @@ func TestCodeStatus(t *testing.T) {
 		code   Code
 		status int
 	}{
-		{CodeValidation, 400}, {CodeUnauthorized, 401}, {CodeInvalidCredentials, 401},
-		{CodeForbidden, 403}, {CodeNotFound, 404}, {CodeMethodNotAllowed, 405},
-		{CodePayloadTooLarge, 413}, {CodeUnsupportedMedia, 415}, {CodeRateLimited, 429},
-		{CodeInternal, 500}, {CodeUpstream, 502}, {CodeServiceUnavailable, 503},
-		{CodeUpstreamTimeout, 504}, {Code("MADE_UP"), 500},
+		{CodeValidation, 400},
+		{CodeUnauthorized, 401},
+		{CodeInvalidCredentials, 401},
+		{CodeForbidden, 403},
+		{CodeNotFound, 404},
+		{CodeMethodNotAllowed, 405},
+		{CodePayloadTooLarge, 413},
+		{CodeUnsupportedMedia, 415},
+		{CodeRateLimited, 429},
+		{CodeInternal, 500},
+		{CodeUpstream, 502},
+		{CodeServiceUnavailable, 503},
+		{CodeUpstreamTimeout, 504},
+		{Code("MADE_UP"), 500},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.code), func(t *testing.T) {
@@ -115,6 +124,7 @@ func get(t *testing.T, app *fiber.App, path string) (map[string]any, *http.Respo
 	t.Helper()
 	resp, err := app.Test(httptest.NewRequest(http.MethodGet, path, nil))
 	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	var body map[string]any

@@ -192,7 +192,8 @@ func Run(ctx context.Context, app *fiber.App, cfg RunConfig) error {
 	ln := cfg.Listener
 	if ln == nil {
 		var err error
-		ln, err = net.Listen("tcp", cfg.Addr)
+		var lc net.ListenConfig
+		ln, err = lc.Listen(ctx, "tcp", cfg.Addr)
 		if err != nil {
 			return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 		}

@@ -27,7 +27,7 @@ func ParseCredentials(raw []byte) (Credentials, error) {
 			return nil, fmt.Errorf("client credentials: %q is not a valid client name", name)
 		}
 		h := c[name]
-		if len(h) != 60 || !(strings.HasPrefix(h, "$2a$") || strings.HasPrefix(h, "$2b$") || strings.HasPrefix(h, "$2y$")) {
+		if len(h) != 60 || (!strings.HasPrefix(h, "$2a$") && !strings.HasPrefix(h, "$2b$") && !strings.HasPrefix(h, "$2y$")) {
 			// The value is never echoed: it may be a plain password.
 			return nil, fmt.Errorf("client credentials: the entry of %q is not a bcrypt hash", name)
 		}

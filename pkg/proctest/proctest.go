@@ -75,7 +75,7 @@ func Binary(t testing.TB, name string) string {
 		buildDir = dir
 	}
 	out := filepath.Join(buildDir, name)
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd := exec.CommandContext(context.Background(), "go", "build", "-o", out, pkg)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", name, err, b)
@@ -87,11 +87,12 @@ func Binary(t testing.TB, name string) string {
 // FreePort returns a loopback port nobody listens on right now.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("finding a free port: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -153,7 +154,7 @@ func Start(t testing.TB, name string, opts Options) *Process {
 	for k, v := range opts.Env {
 		env = append(env, k+"="+v)
 	}
-	p.cmd = exec.Command(bin, opts.Args...)
+	p.cmd = exec.CommandContext(context.Background(), bin, opts.Args...)
 	p.cmd.Env = env
 	p.cmd.Stdout = &p.stdout
 	p.cmd.Stderr = &p.stderr
@@ -203,7 +204,11 @@ func (p *Process) WaitStatus(path string, status int, timeout time.Duration) {
 			p.t.Fatalf("%s exited before %s answered %d: %v\nstderr:\n%s\nstdout:\n%s", p.Name, path, status, p.err, p.Stderr(), p.Stdout())
 		default:
 		}
-		resp, err := client.Get(p.URL() + path)
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, p.URL()+path, nil)
+		if err != nil {
+			p.t.Fatalf("%s: building request: %v", p.Name, err)
+		}
+		resp, err := client.Do(req)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == status {

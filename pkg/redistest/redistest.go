@@ -45,11 +45,12 @@ func binary(t testing.TB, name string) string {
 // FreePort returns a loopback port nobody listens on right now.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("finding a free port: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -71,7 +72,7 @@ func (s *Server) start(extraArgs ...string) {
 		"--save", "", "--appendonly", "no", "--dir", s.dir,
 		"--logfile", filepath.Join(s.dir, "redis.log"),
 	}, extraArgs...)
-	s.cmd = exec.Command(binary(s.t, "redis-server"), args...)
+	s.cmd = exec.CommandContext(context.Background(), binary(s.t, "redis-server"), args...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("starting redis-server: %v", err)
 	}
@@ -108,7 +109,7 @@ func (s *Server) Client() *redis.Client {
 func waitPing(t testing.TB, addr string) {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -154,12 +155,12 @@ func StartCluster(t testing.TB) *Cluster {
 	args := []string{"--cluster", "create"}
 	args = append(args, c.Addrs()...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
-	out, err := exec.Command(binary(t, "redis-cli"), args...).CombinedOutput()
+	out, err := exec.CommandContext(context.Background(), binary(t, "redis-cli"), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("creating redis cluster: %v\n%s", err, out)
 	}
 	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
-	defer cl.Close()
+	defer func() { _ = cl.Close() }()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		info, err := cl.ClusterInfo(context.Background()).Result()
