@@ -26,8 +26,12 @@ type envVar struct {
 // controllerEnv is the controller's contract (DESIGN.md, Kubernetes), used until the
 // controller has a Settings struct under services/controller/internal/config.
 var controllerEnv = []envVar{
-	{name: "WATCH_NAMESPACE"}, {name: "RATE_LIMIT_CONFIGMAP"}, {name: "CLIENT_CREDENTIALS_SECRET"},
-	{name: "TIER_DEFAULTS"}, {name: "HEALTH_PROBE_BIND_ADDRESS"}, {name: "METRICS_BIND_ADDRESS"},
+	{name: "WATCH_NAMESPACE"},
+	{name: "RATE_LIMIT_CONFIGMAP"},
+	{name: "CLIENT_CREDENTIALS_SECRET"},
+	{name: "TIER_DEFAULTS"},
+	{name: "HEALTH_PROBE_BIND_ADDRESS"},
+	{name: "METRICS_BIND_ADDRESS"},
 }
 
 // serviceEnv reads, at test time, the env tags of services/<svc>/internal/config's
