@@ -413,3 +413,41 @@ func TestSecondReplicaWaitsForTheFirst(t *testing.T) {
 	assert.EqualValues(t, 1, h.adapter.calls.Load())
 	assert.Contains(t, metricsText(t, other.URL), `cache_coalesced_waits_total{resource="matches",scope="remote"} 1`)
 }
+
+// The gateway keeps an answer only as long as Cache-Control allows: the entry's
+// remaining freshness on HIT and MISS, never a STALE copy or a failure.
+func TestCacheControlTellsRemainingFreshness(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	const path = "/v1/matches?league=bl1&season=2025"
+
+	miss := get(t, h.URL, path)
+	require.Equal(t, http.StatusOK, miss.Status, "%s", miss.Body)
+	assert.Equal(t, "MISS", miss.XCache)
+	assert.Equal(t, "max-age=60", miss.CacheControl, "a fresh entry: the whole matches TTL")
+
+	h.clock.Advance(45*time.Second + 500*time.Millisecond)
+	hit := get(t, h.URL, path)
+	assert.Equal(t, "HIT", hit.XCache)
+	assert.Equal(t, "max-age=14", hit.CacheControl, "the remaining 14.5 s, rounded down")
+
+	h.clock.Advance(14*time.Second + 300*time.Millisecond)
+	last := get(t, h.URL, path)
+	assert.Equal(t, "HIT", last.XCache)
+	assert.Equal(t, "no-store", last.CacheControl, "under a second left: not worth keeping")
+
+	h.clock.Advance(2 * time.Second)
+	stale := get(t, h.URL, path)
+	assert.Equal(t, "STALE", stale.XCache)
+	assert.Equal(t, "no-store", stale.CacheControl)
+	h.drain(t)
+
+	h.adapter.setMode(modeNotFound)
+	gone := get(t, h.URL, "/v1/matches/ol-404")
+	assert.Equal(t, http.StatusNotFound, gone.Status)
+	assert.Equal(t, "no-store", gone.CacheControl, "an upstream failure is never kept")
+
+	bad := get(t, h.URL, "/v1/matches?league=nope")
+	assert.Equal(t, http.StatusBadRequest, bad.Status)
+	assert.Equal(t, "no-store", bad.CacheControl, "an error envelope is never kept")
+}

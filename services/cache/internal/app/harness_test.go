@@ -231,7 +231,9 @@ type answer struct {
 	XCache   string
 	Age      int
 	Provider string
-	Body     []byte
+	// CacheControl is the Cache-Control header.
+	CacheControl string
+	Body         []byte
 }
 
 func (a answer) stub(t *testing.T) stubBody {
@@ -259,7 +261,8 @@ func get(t *testing.T, base, path string) answer {
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	age, _ := strconv.Atoi(resp.Header.Get("Age"))
-	return answer{Status: resp.StatusCode, XCache: resp.Header.Get("X-Cache"), Age: age, Provider: resp.Header.Get("X-Provider"), Body: body}
+	return answer{Status: resp.StatusCode, XCache: resp.Header.Get("X-Cache"), Age: age, Provider: resp.Header.Get("X-Provider"),
+		CacheControl: resp.Header.Get("Cache-Control"), Body: body}
 }
 
 func post(t *testing.T, base, path, body string) answer {

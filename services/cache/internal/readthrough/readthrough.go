@@ -56,6 +56,10 @@ type Result struct {
 	Provider string
 	Outcome  Outcome
 	Age      time.Duration
+	// MaxAge is how much longer the answer stays fresh here: the entry's remaining TTL
+	// on HIT and MISS, zero on STALE and on answers that are not an entry. The route
+	// sends it as Cache-Control so a caller (the gateway) may keep the answer as long.
+	MaxAge time.Duration
 }
 
 // Policy is the cache's timing and size policy.
@@ -185,7 +189,9 @@ func (c *Cache) Get(ctx context.Context, q query.Query) (Result, error) {
 		switch {
 		case age < ttl:
 			c.m.requests.WithLabelValues(res, "hit").Inc()
-			return entryResult(e, Hit, age), nil
+			r := entryResult(e, Hit, age)
+			r.MaxAge = ttl - age
+			return r, nil
 		case age < ttl+c.pol.StaleWhileRevalidate:
 			c.m.requests.WithLabelValues(res, "stale").Inc()
 			c.m.stale.WithLabelValues(res, "revalidate").Inc()
@@ -229,7 +235,7 @@ func (c *Cache) Get(ctx context.Context, q query.Query) (Result, error) {
 			c.m.stale.WithLabelValues(res, "error").Inc()
 			return entryResult(stale, Stale, c.now().Sub(stale.FetchedAt)), nil
 		}
-		return c.answer(ld)
+		return c.answer(ld, ttl)
 	case <-slow:
 		// The fetch goes on and fills the cache; this client gets the stale copy now.
 		c.m.stale.WithLabelValues(res, "slow").Inc()
@@ -243,10 +249,12 @@ func entryResult(e *store.Entry, o Outcome, age time.Duration) Result {
 	return Result{Status: http.StatusOK, Body: e.Body, Provider: e.Provider, Outcome: o, Age: max(age, 0)}
 }
 
-func (c *Cache) answer(ld loaded) (Result, error) {
+func (c *Cache) answer(ld loaded, ttl time.Duration) (Result, error) {
 	switch {
 	case ld.entry != nil:
-		return entryResult(ld.entry, Miss, c.now().Sub(ld.entry.FetchedAt)), nil
+		r := entryResult(ld.entry, Miss, c.now().Sub(ld.entry.FetchedAt))
+		r.MaxAge = max(ttl-r.Age, 0)
+		return r, nil
 	case ld.err != nil:
 		if errors.Is(ld.err, upstream.ErrTimeout) {
 			return Result{}, envelope.New(envelope.CodeUpstreamTimeout, "")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -51,6 +52,9 @@ func (h *Handler) Mount(app *fiber.App) {
 
 func (h *Handler) get(r query.Resource) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		// Every answer but a fresh entry (errors included, which the app's error
+		// handler writes) tells callers not to keep it.
+		c.Set(fiber.HeaderCacheControl, noStore)
 		q, verr := h.parser.Parse(r, c.Params("id"), c.Context().QueryArgs())
 		if verr != nil {
 			return verr
@@ -66,8 +70,22 @@ func (h *Handler) get(r query.Resource) fiber.Handler {
 		if res.Provider != "" {
 			c.Set("X-Provider", res.Provider)
 		}
+		if s := maxAgeSeconds(res); s > 0 {
+			c.Set(fiber.HeaderCacheControl, "max-age="+strconv.FormatInt(s, 10))
+		}
 		return c.Status(res.Status).Send(res.Body)
 	}
+}
+
+const noStore = "no-store"
+
+// maxAgeSeconds is the whole seconds a caller may keep res: rounded down, so a caller
+// never serves an answer past the entry's TTL here.
+func maxAgeSeconds(res readthrough.Result) int64 {
+	if res.Status != fiber.StatusOK || (res.Outcome != readthrough.Hit && res.Outcome != readthrough.Miss) {
+		return 0
+	}
+	return int64(res.MaxAge / time.Second)
 }
 
 // invalidateRequest is the body of POST /v1/invalidate.

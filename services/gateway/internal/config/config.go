@@ -42,6 +42,14 @@ type Settings struct {
 	LoginPerUserPerMinute int `env:"LOGIN_RATE_PER_USER" envDefault:"5"`
 	// TokenCacheSize bounds the LRU of verified access tokens (one entry ≈ 300 B).
 	TokenCacheSize int `env:"TOKEN_CACHE_SIZE" envDefault:"16384"`
+
+	// ResponseCacheSize bounds the entries of the in-process cache of hot cache-service
+	// answers; 0 disables it. ResponseCacheTTL caps how long one is kept (the cache
+	// service's max-age is shorter near an entry's expiry): an invalidation made through
+	// another replica shows here within it. ResponseCacheMaxBytes bounds the bodies kept.
+	ResponseCacheSize     int           `env:"RESPONSE_CACHE_SIZE" envDefault:"1024"`
+	ResponseCacheTTL      time.Duration `env:"RESPONSE_CACHE_TTL" envDefault:"2s"`
+	ResponseCacheMaxBytes int           `env:"RESPONSE_CACHE_MAX_BYTES" envDefault:"16777216"`
 }
 
 // Validate checks what the tags cannot.
@@ -93,6 +101,17 @@ func (s *Settings) Validate() error {
 	}
 	if s.TokenCacheSize < 0 || s.TokenCacheSize > 10_000_000 {
 		return config.Invalid("TOKEN_CACHE_SIZE", "must be between 0 and 10000000")
+	}
+	if s.ResponseCacheSize < 0 || s.ResponseCacheSize > 1_000_000 {
+		return config.Invalid("RESPONSE_CACHE_SIZE", "must be between 0 (off) and 1000000")
+	}
+	if s.ResponseCacheSize > 0 {
+		if s.ResponseCacheTTL <= 0 || s.ResponseCacheTTL > time.Minute {
+			return config.Invalid("RESPONSE_CACHE_TTL", "must be between 0 and 1m: it is how late an invalidation through another replica shows")
+		}
+		if s.ResponseCacheMaxBytes < 1<<16 || s.ResponseCacheMaxBytes > 1<<30 {
+			return config.Invalid("RESPONSE_CACHE_MAX_BYTES", "must be between 65536 and 1073741824")
+		}
 	}
 	for _, p := range s.TrustedProxies {
 		if _, err := clientip.ParseTrusted([]string{p}); err != nil {

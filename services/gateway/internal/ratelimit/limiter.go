@@ -45,11 +45,11 @@ type Options struct {
 
 // Limiter decides requests against Redis, falling back per FailMode.
 type Limiter struct {
-	rdb    redis.UniversalClient
 	cb     *gobreaker.CircuitBreaker[Decision]
 	local  *Local
 	mode   FailMode
 	budget time.Duration
+	batch  *batcher
 }
 
 // NewLimiter returns a Limiter. rdb is used for every decision; the breaker opens after
@@ -85,8 +85,15 @@ func NewLimiter(rdb redis.UniversalClient, opts Options) (*Limiter, error) {
 	if opts.OnStateChange != nil {
 		st.OnStateChange = func(_ string, from, to gobreaker.State) { opts.OnStateChange(from, to) }
 	}
-	return &Limiter{rdb: rdb, cb: gobreaker.NewCircuitBreaker[Decision](st), local: local, mode: opts.FailMode, budget: opts.Budget}, nil
+	return &Limiter{
+		cb: gobreaker.NewCircuitBreaker[Decision](st), local: local, mode: opts.FailMode, budget: opts.Budget,
+		batch: newBatcher(rdb),
+	}, nil
 }
+
+// Close stops the workers that send decisions to Redis; decisions asked for afterwards
+// fail (and fall back per the fail mode). Call it once the server has drained.
+func (l *Limiter) Close() { l.batch.close() }
 
 // BreakerState reports the breaker's state for health and metrics.
 func (l *Limiter) BreakerState() gobreaker.State { return l.cb.State() }
@@ -97,7 +104,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, ws []Window, revokedKey
 	d, err := l.cb.Execute(func() (Decision, error) {
 		ctx, cancel := context.WithTimeout(ctx, l.budget)
 		defer cancel()
-		return l.redis(ctx, key, ws, revokedKey)
+		return l.batch.decide(ctx, key, ws, revokedKey)
 	})
 	if err == nil {
 		return d, nil
@@ -111,49 +118,6 @@ func (l *Limiter) Allow(ctx context.Context, key string, ws []Window, revokedKey
 	// Fail open: this replica limits on its own until Redis is back. Revocation cannot
 	// be checked meanwhile; ADR 0301 explains why that is the chosen trade.
 	return l.local.Allow(key, ws), nil
-}
-
-func (l *Limiter) redis(ctx context.Context, key string, ws []Window, revokedKey string) (Decision, error) {
-	if len(ws) == 0 || len(ws) > len(fieldNames) {
-		return Decision{}, fmt.Errorf("ratelimit: %d windows", len(ws))
-	}
-	args := scriptArgs(ws)
-	keys := []string{key}
-	run := func(useSha bool) (*redis.Cmd, *redis.IntCmd, error) {
-		pipe := l.rdb.Pipeline()
-		var ev *redis.Cmd
-		if useSha {
-			ev = script.EvalSha(ctx, pipe, keys, args...)
-		} else {
-			ev = script.Eval(ctx, pipe, keys, args...)
-		}
-		var ex *redis.IntCmd
-		if revokedKey != "" {
-			ex = pipe.Exists(ctx, revokedKey)
-		}
-		_, err := pipe.Exec(ctx)
-		return ev, ex, err
-	}
-	ev, ex, err := run(true)
-	if err != nil && isNoScript(ev.Err()) {
-		// First use on this server (or after a restart/SCRIPT FLUSH): send the body once.
-		ev, ex, err = run(false)
-	}
-	if err != nil {
-		return Decision{}, fmt.Errorf("evaluating rate limit: %w", err)
-	}
-	vals, err := ev.Slice()
-	if err != nil {
-		return Decision{}, fmt.Errorf("reading rate limit: %w", err)
-	}
-	d, ok := parseResult(ws, vals)
-	if !ok {
-		return Decision{}, errors.New("ratelimit: unexpected script result")
-	}
-	if ex != nil {
-		d.Revoked = ex.Val() > 0
-	}
-	return d, nil
 }
 
 func isNoScript(err error) bool {

@@ -47,6 +47,8 @@ type stub struct {
 	lastBody string
 	trace    string
 	seen     []string
+	// cacheControl, when set, is the Cache-Control of every answer.
+	cacheControl atomic.Pointer[string]
 }
 
 func newStub(t *testing.T, name string) *stub {
@@ -60,6 +62,9 @@ func newStub(t *testing.T, name string) *stub {
 		s.mu.Unlock()
 		if name == "cache" {
 			w.Header().Set("X-Cache", "HIT")
+		}
+		if cc := s.cacheControl.Load(); cc != nil {
+			w.Header().Set("Cache-Control", *cc)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		switch {

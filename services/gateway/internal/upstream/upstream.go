@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/football-tracker/backend/pkg/envelope"
+
+	"github.com/football-tracker/backend/services/gateway/internal/respcache"
 )
 
 // MaxBody bounds an upstream answer.
@@ -32,6 +35,13 @@ type Response struct {
 	Cached bool
 	// Source is "cache" or "adapter".
 	Source string
+	// Provider is the provider the cache names (X-Provider), when it names one.
+	Provider string
+	// Local is true when the gateway's response cache answered (Source is "cache").
+	Local bool
+
+	// keep is how long the answer may be kept: the cache's max-age on a HIT.
+	keep time.Duration
 }
 
 // errUnreachable marks a transport failure (refused, reset, timeout): the only case
@@ -47,6 +57,8 @@ type Options struct {
 	Registry   prometheus.Registerer
 	// BreakerTimeout is how long the cache is skipped after it failed repeatedly.
 	BreakerTimeout time.Duration
+	// Local keeps hot cache answers in memory (nil: every request asks the cache).
+	Local *respcache.Cache
 }
 
 // Client is safe for concurrent use.
@@ -56,6 +68,11 @@ type Client struct {
 	log            *slog.Logger
 	cacheCB        *gobreaker.CircuitBreaker[Response]
 	requests       *prometheus.CounterVec
+	local          *respcache.Cache
+
+	// The hot path's counters, resolved once instead of per request.
+	cacheOK, cacheLocal, cacheSkipped, cacheUnreachable, cacheError prometheus.Counter
+	adapterOK, adapterError                                         prometheus.Counter
 }
 
 // New returns a Client.
@@ -70,9 +87,17 @@ func New(opts Options) *Client {
 		log:     opts.Logger,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_upstream_requests_total",
-			Help: "Upstream calls by upstream (cache|adapter) and outcome (ok|error|unreachable|skipped).",
+			Help: "Upstream calls by upstream (cache|adapter) and outcome (ok|local|error|unreachable|skipped); local: answered from the gateway's response cache.",
 		}, []string{"upstream", "outcome"}),
+		local: opts.Local,
 	}
+	c.cacheOK = c.requests.WithLabelValues("cache", "ok")
+	c.cacheLocal = c.requests.WithLabelValues("cache", "local")
+	c.cacheSkipped = c.requests.WithLabelValues("cache", "skipped")
+	c.cacheUnreachable = c.requests.WithLabelValues("cache", "unreachable")
+	c.cacheError = c.requests.WithLabelValues("cache", "error")
+	c.adapterOK = c.requests.WithLabelValues("adapter", "ok")
+	c.adapterError = c.requests.WithLabelValues("adapter", "error")
 	if opts.Registry != nil {
 		opts.Registry.MustRegister(c.requests)
 	}
@@ -93,28 +118,35 @@ func New(opts Options) *Client {
 // CacheDegraded reports whether the cache is being skipped right now.
 func (c *Client) CacheDegraded() bool { return c.cacheCB.State() == gobreaker.StateOpen }
 
-// Get fetches path?query from the cache, or from the adapter when the cache is
-// unreachable. query must already be validated and canonical.
+// Get fetches path?query from the gateway's response cache, the cache service, or the
+// adapter when the cache is unreachable. query must already be validated and
+// canonical: path?query is the response cache's key.
 func (c *Client) Get(ctx context.Context, path, query string) (Response, error) {
 	target := path
 	if query != "" {
 		target += "?" + query
 	}
+	if e, ok := c.local.Get(target); ok {
+		c.cacheLocal.Inc()
+		return Response{Body: e.Body, Cached: true, Source: "cache", Provider: e.Provider, Local: true}, nil
+	}
+	gen := c.local.Generation()
 	r, err := c.cacheCB.Execute(func() (Response, error) {
 		return c.do(ctx, http.MethodGet, c.cache+target, nil, "cache")
 	})
 	if err == nil {
-		c.requests.WithLabelValues("cache", "ok").Inc()
+		c.cacheOK.Inc()
+		c.local.Put(target, respcache.Entry{Body: r.Body, Provider: r.Provider}, r.keep, gen)
 		return r, nil
 	}
 	switch {
 	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-		c.requests.WithLabelValues("cache", "skipped").Inc()
+		c.cacheSkipped.Inc()
 	case errors.Is(err, errUnreachable):
-		c.requests.WithLabelValues("cache", "unreachable").Inc()
+		c.cacheUnreachable.Inc()
 		c.log.WarnContext(ctx, "cache unreachable, asking the adapter directly", slog.Any("error", err))
 	default:
-		c.requests.WithLabelValues("cache", "error").Inc()
+		c.cacheError.Inc()
 		return Response{}, err
 	}
 	if ctx.Err() != nil {
@@ -122,22 +154,25 @@ func (c *Client) Get(ctx context.Context, path, query string) (Response, error) 
 	}
 	r, err = c.do(ctx, http.MethodGet, c.adapter+target, nil, "adapter")
 	if err != nil {
-		c.requests.WithLabelValues("adapter", "error").Inc()
+		c.adapterError.Inc()
 		return Response{}, mapTransport(err)
 	}
-	c.requests.WithLabelValues("adapter", "ok").Inc()
+	c.adapterOK.Inc()
 	return r, nil
 }
 
 // Invalidate forwards a validated invalidation body to the cache; there is no
-// fallback, the adapter caches nothing.
+// fallback, the adapter caches nothing. The gateway's own response cache is emptied
+// whatever the cache answers: an invalidation that reached Redis must show here at
+// once, and one that failed costs only a few upstream calls.
 func (c *Client) Invalidate(ctx context.Context, body []byte) (Response, error) {
+	c.local.Purge()
 	r, err := c.do(ctx, http.MethodPost, c.cache+"/v1/invalidate", body, "cache")
 	if err != nil {
-		c.requests.WithLabelValues("cache", "error").Inc()
+		c.cacheError.Inc()
 		return Response{}, mapTransport(err)
 	}
-	c.requests.WithLabelValues("cache", "ok").Inc()
+	c.cacheOK.Inc()
 	return r, nil
 }
 
@@ -184,9 +219,39 @@ func (c *Client) do(ctx context.Context, method, url string, body []byte, source
 			return Response{}, envelope.New(envelope.CodeUpstream, "")
 		}
 		xc := resp.Header.Get("X-Cache")
-		return Response{Body: raw, Cached: xc == "HIT" || xc == "STALE", Source: source}, nil
+		r := Response{Body: raw, Cached: xc == "HIT" || xc == "STALE", Source: source, Provider: resp.Header.Get("X-Provider")}
+		// Only a HIT is kept: an answer asked for at least twice within its TTL is a
+		// hot one, and a one-off query (a MISS) does not push hot answers out. A STALE
+		// answer is never kept (the cache sends no max-age with it).
+		if source == "cache" && xc == "HIT" {
+			r.keep = MaxAge(resp.Header.Get("Cache-Control"))
+		}
+		return r, nil
 	}
 	return Response{}, MapFailure(resp.StatusCode, raw)
+}
+
+// MaxAge reads the max-age directive of a Cache-Control value: zero when it is absent,
+// malformed, or when no-store or no-cache forbids keeping the answer.
+func MaxAge(cc string) time.Duration {
+	var age time.Duration
+	for cc != "" {
+		var d string
+		d, cc, _ = strings.Cut(cc, ",")
+		d = strings.TrimSpace(d)
+		name, val, _ := strings.Cut(d, "=")
+		switch strings.ToLower(name) {
+		case "no-store", "no-cache", "private":
+			return 0
+		case "max-age":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n < 0 || n > 365*24*3600 {
+				return 0
+			}
+			age = time.Duration(n) * time.Second
+		}
+	}
+	return age
 }
 
 // looksLikeJSON is a constant-time sanity check that the body is a JSON object or
