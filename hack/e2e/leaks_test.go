@@ -3,9 +3,14 @@ package e2e
 import (
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/football-tracker/backend/pkg/proctest"
 )
 
 func testNothingLeaks(t *testing.T, s *stack) {
@@ -14,6 +19,13 @@ func testNothingLeaks(t *testing.T, s *stack) {
 		"admin password":   adminPass,
 		"client password":  clientPass,
 		"SportMonks token": sportMonksToken,
+	}
+	// Stop the services first so every log line they buffered is written out and scanned.
+	for _, p := range []*proctest.Process{s.gateway, s.cache, s.adapter} {
+		p.Signal(syscall.SIGTERM)
+		code, err := p.Wait(15 * time.Second)
+		require.NoError(t, err, "%s did not stop", p.Name)
+		assert.Equal(t, 0, code, "%s exit code", p.Name)
 	}
 	s.captured.mu.Lock()
 	responses := append([]string(nil), s.captured.responses...)

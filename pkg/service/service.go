@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,8 +29,16 @@ type Runtime struct {
 	Health   *health.Checker
 	Registry *prometheus.Registry
 
+	logOut   *logging.BufferedWriter
 	shutdown []func(ctx context.Context) error
 }
+
+// Log lines reach stdout in batches: at most logFlushInterval late, and always before
+// the process exits.
+const (
+	logBufferSize    = 64 << 10
+	logFlushInterval = 100 * time.Millisecond
+)
 
 // Init builds the logger (redacting secrets), installs telemetry and returns the
 // runtime. secrets are the values this service must never log.
@@ -38,13 +47,16 @@ func Init(ctx context.Context, name string, srv config.Server, secrets ...string
 	if err != nil {
 		return nil, err
 	}
-	log := logging.New(os.Stdout, logging.Options{Service: name, Version: srv.Version, Level: level, Secrets: secrets})
+	out := logging.NewBufferedWriter(os.Stdout, logBufferSize, logFlushInterval)
+	log := logging.New(out, logging.Options{Service: name, Version: srv.Version, Level: level, Secrets: secrets})
 	slog.SetDefault(log)
 	shutdownTelemetry, err := telemetry.Setup(ctx, telemetry.Options{ServiceName: name, Version: srv.Version})
 	if err != nil {
+		_ = out.Close()
 		return nil, fmt.Errorf("setting up telemetry: %w", err)
 	}
 	rt := &Runtime{
+		logOut:   out,
 		Name:     name,
 		Server:   srv,
 		Logger:   log,
@@ -75,8 +87,10 @@ func (r *Runtime) NewApp(cfg httpserver.Config) *fiber.App {
 	return httpserver.New(cfg)
 }
 
-// Run serves app until SIGTERM and shuts down gracefully.
+// Run serves app until SIGTERM and shuts down gracefully; every log line is written out
+// before it returns.
 func (r *Runtime) Run(ctx context.Context, app *fiber.App) error {
+	defer func() { _ = r.logOut.Close() }()
 	return httpserver.Run(ctx, app, httpserver.RunConfig{
 		Addr:            httpserver.Addr(r.Server.Port),
 		Logger:          r.Logger,
@@ -90,5 +104,6 @@ func (r *Runtime) Run(ctx context.Context, app *fiber.App) error {
 // Fatal logs err and exits non-zero; for main after the logger exists.
 func (r *Runtime) Fatal(err error) {
 	r.Logger.Error("fatal", slog.Any("error", err))
+	_ = r.logOut.Close()
 	os.Exit(1)
 }

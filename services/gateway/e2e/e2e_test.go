@@ -231,7 +231,9 @@ func TestKubeletSwapReloadsLimits(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return call(t, http.MethodGet, g.URL()+"/api/v1/leagues", tok.Token, "").header.Get("RateLimit-Limit") == "1000"
 	}, 10*time.Second, 50*time.Millisecond)
-	assert.Contains(t, g.Stdout(), `"msg":"config reloaded"`)
+	// Log lines reach stdout in batches (at most 100 ms late).
+	require.Eventually(t, func() bool { return strings.Contains(g.Stdout(), `"msg":"config reloaded"`) },
+		5*time.Second, 20*time.Millisecond, "no config reloaded log line")
 
 	s.cfg.swap(map[string]string{"ratelimits.yaml": "tiers: {user: {perMinute: -1}}\n", "credentials.yaml": string(creds)})
 	require.Eventually(t, func() bool {

@@ -257,7 +257,9 @@ func TestGatewayPicksUpApiClients(t *testing.T) {
 
 	assert.False(t, gw.Exited(), "the gateway kept running")
 	assert.Equal(t, pid, gw.Pid())
-	assert.Contains(t, gw.Stdout(), "config reloaded")
+	// The gateway's log lines reach stdout in batches (at most 100 ms late).
+	require.Eventually(t, func() bool { return strings.Contains(gw.Stdout(), "config reloaded") },
+		waitFor, tick, "the gateway logged no reload")
 	assert.Contains(t, ctrlProc.Stderr()+ctrlProc.Stdout(), "Successfully acquired lease", "the controller led")
 }
 
