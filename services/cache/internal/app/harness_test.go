@@ -261,8 +261,10 @@ func get(t *testing.T, base, path string) answer {
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	age, _ := strconv.Atoi(resp.Header.Get("Age"))
-	return answer{Status: resp.StatusCode, XCache: resp.Header.Get("X-Cache"), Age: age, Provider: resp.Header.Get("X-Provider"),
-		CacheControl: resp.Header.Get("Cache-Control"), Body: body}
+	return answer{
+		Status: resp.StatusCode, XCache: resp.Header.Get("X-Cache"), Age: age, Provider: resp.Header.Get("X-Provider"),
+		CacheControl: resp.Header.Get("Cache-Control"), Body: body,
+	}
 }
 
 func post(t *testing.T, base, path, body string) answer {

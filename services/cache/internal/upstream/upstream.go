@@ -97,7 +97,7 @@ func (c *Client) Get(ctx context.Context, path, rawQuery string) (Response, erro
 	if err != nil {
 		return Response{}, classify(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return Response{}, classify(err)

@@ -118,8 +118,8 @@ func (p *Policy) Lookup(sub string) Subject {
 	l := p.limits.Load()
 	cl, listed := l.cfg.Clients[sub]
 	s := Subject{Tier: limitconfig.TierUser, Role: token.RoleUser}
-	switch {
-	case sub == p.adminUser:
+	switch sub {
+	case p.adminUser:
 		s.Known, s.Role, s.Tier = true, token.RoleAdmin, limitconfig.TierAdmin
 	default:
 		_, s.Known = (*p.creds.Load())[sub]

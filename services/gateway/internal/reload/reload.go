@@ -116,7 +116,7 @@ func (w *Watcher) Run(ctx context.Context) {
 	if w.fsw == nil {
 		return
 	}
-	defer w.fsw.Close()
+	defer func() { _ = w.fsw.Close() }()
 	tick := time.NewTicker(w.resync)
 	defer tick.Stop()
 	// Events come in bursts (the kubelet creates, renames and removes several entries);

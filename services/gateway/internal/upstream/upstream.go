@@ -204,7 +204,7 @@ func (c *Client) do(ctx context.Context, method, url string, body []byte, source
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: %s: %w", errUnreachable, source, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: %s: reading body: %w", errUnreachable, source, err)
