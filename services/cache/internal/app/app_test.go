@@ -77,9 +77,9 @@ func TestCanonicalKeysAndRedisTTLs(t *testing.T) {
 			redisTT: 60*time.Second + 600*time.Second,
 		},
 		{
-			name:    "matchday normalised",
-			paths:   []string{"/v1/matches?league=pl&matchday=07", "/v1/matches?matchday=7&league=pl"},
-			key:     "ft:cache:v1:{matches:pl}:league=pl&matchday=7",
+			name:    "matchday and status normalised",
+			paths:   []string{"/v1/matches?league=pl&matchday=7&status=FINISHED", "/v1/matches?status=finished&matchday=7&league=pl"},
+			key:     "ft:cache:v1:{matches:pl}:league=pl&matchday=7&status=finished",
 			redisTT: 60*time.Second + 600*time.Second,
 		},
 		{

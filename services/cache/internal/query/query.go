@@ -6,15 +6,12 @@
 package query
 
 import (
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/football-tracker/backend/pkg/domain"
 	"github.com/football-tracker/backend/pkg/envelope"
 	"github.com/football-tracker/backend/pkg/leagues"
+	rules "github.com/football-tracker/backend/pkg/query"
 )
 
 // Resource is one kind of cached answer; each has its own TTL and namespace.
@@ -37,15 +34,6 @@ func (r Resource) Valid() bool { return slices.Contains(Resources, r) }
 // PerLeague reports whether the resource's entries are namespaced by league, so that
 // invalidating one league leaves the others cached.
 func (r Resource) PerLeague() bool { return r == Matches || r == Teams }
-
-// Season bounds: four-digit start years. The lower bound is older than any league the
-// registry can hold at either provider; the upper one leaves room for fixtures announced
-// years ahead without letting a client mint unbounded keys.
-const (
-	MinSeason   = 1900
-	MaxSeason   = 2100
-	MaxMatchday = 60
-)
 
 // Query is a validated, normalised request for one resource.
 type Query struct {
@@ -89,177 +77,60 @@ func (q Query) RawQuery() string {
 
 // Args is a parsed query string; fasthttp's Args (what fiber hands out) satisfies it.
 type Args interface {
-	VisitAll(f func(key, value []byte))
+	QueryString() []byte
 }
 
-// Parser validates queries against a league registry.
+// Parser validates queries with the rules every service shares (pkg/query) and fills
+// in the default league.
 type Parser struct {
-	registry      *leagues.Registry
+	specs         map[Resource]rules.Spec
 	defaultLeague string
 }
 
 // NewParser returns a parser; defaultLeague fills in an absent league so that the
 // same answer is cached under one key whether or not the client named the default.
 func NewParser(registry *leagues.Registry, defaultLeague string) *Parser {
-	return &Parser{registry: registry, defaultLeague: defaultLeague}
+	return &Parser{
+		specs: map[Resource]rules.Spec{
+			Matches: rules.Matches(registry, time.Now),
+			Teams:   rules.Teams(registry, time.Now),
+			Leagues: rules.None,
+			Match:   rules.None,
+		},
+		defaultLeague: defaultLeague,
+	}
 }
-
-// allowed lists each resource's parameters in canonical (sorted) order.
-var allowed = map[Resource][]string{
-	Matches: {"date", "league", "matchday", "season", "status"},
-	Teams:   {"league", "season"},
-	Leagues: {},
-	Match:   {},
-}
-
-var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 // Parse validates the parameters of a request for r (id is the path id of Match) and
 // returns its canonical form, or a VALIDATION_ERROR naming every bad field.
 func (p *Parser) Parse(r Resource, id string, args Args) (Query, *envelope.Error) {
-	names := allowed[r]
-	values := make([]string, len(names))
-	seen := make([]bool, len(names))
+	vals, verr := p.specs[r].Parse(args.QueryString())
 	var details []envelope.FieldError
-	args.VisitAll(func(k, v []byte) {
-		i := slices.Index(names, string(k))
-		if i < 0 {
-			details = append(details, envelope.FieldError{Field: fieldName(k), Message: "unknown parameter"})
-			return
-		}
-		if seen[i] {
-			details = append(details, envelope.FieldError{Field: names[i], Message: "given more than once"})
-			return
-		}
-		seen[i] = true
-		values[i] = string(v)
-	})
+	if verr != nil {
+		details = verr.Details
+	}
 	q := Query{Resource: r}
 	if r == Match {
-		if !domain.IDPattern.MatchString(id) {
-			details = append(details, envelope.FieldError{Field: "id", Message: "must look like sm-123 or ol-123"})
+		if _, msg := rules.MatchID(id); msg != "" {
+			details = append(details, envelope.FieldError{Field: "id", Message: msg})
 		}
 		q.ID = id
 		q.Canonical = "id=" + id
 	}
-	var b strings.Builder
-	for i, name := range names {
-		v, msg := p.normalise(name, values[i])
-		if msg != "" {
-			details = append(details, envelope.FieldError{Field: name, Message: msg})
-			continue
-		}
-		if name == "league" {
-			q.League = v
-		}
-		if v == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(name)
-		b.WriteByte('=')
-		b.WriteString(v)
-	}
 	if len(details) > 0 {
 		return Query{}, envelope.Validation(details...)
 	}
-	switch {
-	case r == Leagues:
+	if r.PerLeague() {
+		if vals["league"] == "" {
+			vals["league"] = p.defaultLeague
+		}
+		q.League = vals["league"]
+	}
+	switch r {
+	case Leagues:
 		q.Canonical = "all"
-	case r != Match:
-		q.Canonical = b.String()
+	case Matches, Teams:
+		q.Canonical = vals.Encode()
 	}
 	return q, nil
-}
-
-// normalise returns the canonical value of one parameter, "" for an absent optional
-// one, or a message saying why the value is refused.
-func (p *Parser) normalise(name, v string) (string, string) {
-	switch name {
-	case "league":
-		if v == "" {
-			return p.defaultLeague, ""
-		}
-		v = strings.ToLower(v)
-		if !p.registry.Has(v) {
-			return "", "unknown league"
-		}
-		return v, ""
-	case "season":
-		if v == "" {
-			return "", ""
-		}
-		n, ok := number(v, 4)
-		if !ok || len(v) != 4 || n < MinSeason || n > MaxSeason {
-			return "", "must be a year between " + strconv.Itoa(MinSeason) + " and " + strconv.Itoa(MaxSeason)
-		}
-		return v, ""
-	case "matchday":
-		if v == "" {
-			return "", ""
-		}
-		n, ok := number(v, 2)
-		if !ok || n < 1 || n > MaxMatchday {
-			return "", "must be a number between 1 and " + strconv.Itoa(MaxMatchday)
-		}
-		return strconv.Itoa(n), ""
-	case "date":
-		if v == "" {
-			return "", ""
-		}
-		if !datePattern.MatchString(v) {
-			return "", "must be a date like 2025-08-22"
-		}
-		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return "", "must be a date like 2025-08-22"
-		}
-		return v, ""
-	case "status":
-		if v == "" {
-			return "", ""
-		}
-		v = strings.ToLower(v)
-		if !domain.Status(v).Valid() {
-			return "", "must be one of " + statusList
-		}
-		return v, ""
-	}
-	return "", "unknown parameter"
-}
-
-var statusList = func() string {
-	s := make([]string, len(domain.Statuses))
-	for i, st := range domain.Statuses {
-		s[i] = string(st)
-	}
-	return strings.Join(s, ", ")
-}()
-
-// number parses up to maxDigits ASCII digits.
-func number(v string, maxDigits int) (int, bool) {
-	if v == "" || len(v) > maxDigits {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
-var fieldPattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,32}$`)
-
-// fieldName echoes an unknown parameter's name only when it is short and plain, so an
-// error answer never reflects arbitrary client bytes.
-func fieldName(k []byte) string {
-	if fieldPattern.Match(k) {
-		return string(k)
-	}
-	return "query"
 }

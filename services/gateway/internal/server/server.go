@@ -14,6 +14,7 @@ import (
 	"github.com/football-tracker/backend/pkg/health"
 	"github.com/football-tracker/backend/pkg/httpserver"
 	"github.com/football-tracker/backend/pkg/leagues"
+	"github.com/football-tracker/backend/pkg/query"
 
 	"github.com/football-tracker/backend/services/gateway/api"
 	"github.com/football-tracker/backend/services/gateway/internal/auth"
@@ -113,18 +114,9 @@ func Mount(app *fiber.App, d Deps) error {
 			return envelope.New(envelope.CodeUnauthorized, "")
 		},
 	})
-	noQuery := validate.Query(validate.Spec{})
-	matches := validate.Query(validate.Spec{
-		"league":   validate.League(d.Leagues),
-		"season":   validate.Season(d.Now),
-		"date":     validate.Date,
-		"status":   validate.Status,
-		"matchday": validate.IntRange(1, 60),
-	})
-	teams := validate.Query(validate.Spec{
-		"league": validate.League(d.Leagues),
-		"season": validate.Season(d.Now),
-	})
+	noQuery := validate.Query(query.None)
+	matches := validate.Query(query.Matches(d.Leagues, d.Now))
+	teams := validate.Query(query.Teams(d.Leagues, d.Now))
 
 	v1 := app.Group("/api/v1")
 	v1.Get("/health", noQuery, anonymous, Health(d.Health, d.Version, d.Started))
@@ -136,7 +128,7 @@ func Mount(app *fiber.App, d Deps) error {
 	v1.Post("/auth/refresh", noQuery, anonymous, d.Auth.Refresh)
 	v1.Post("/auth/logout", noQuery, authn, limited, d.Auth.Logout)
 	v1.Get("/matches", matches, authn, limited, d.list("/v1/matches"))
-	v1.Get("/matches/:id", noQuery, validate.Param("id", validate.MatchID), authn, limited, d.match)
+	v1.Get("/matches/:id", noQuery, validate.Param("id", query.MatchID), authn, limited, d.match)
 	v1.Get("/leagues", noQuery, authn, limited, d.list("/v1/leagues"))
 	v1.Get("/teams", teams, authn, limited, d.list("/v1/teams"))
 	v1.Post("/admin/cache/invalidate", noQuery, authn, limited, auth.RequireRole(token.RoleAdmin), d.invalidate)
@@ -154,7 +146,7 @@ func (d Deps) list(path string) fiber.Handler {
 }
 
 func (d Deps) match(c *fiber.Ctx) error {
-	// The id passed validate.MatchID: letters, a dash and digits only.
+	// The id passed query.MatchID: letters, a dash and digits only.
 	r, err := d.Upstream.Get(c.UserContext(), "/v1/matches/"+c.Params("id"), "")
 	if err != nil {
 		return err

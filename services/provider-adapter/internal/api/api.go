@@ -1,6 +1,6 @@
 // Package api serves the adapter's internal HTTP API: /v1/matches, /v1/matches/:id,
-// /v1/leagues and /v1/teams. It validates every parameter itself (defence in depth:
-// the gateway validated too), answers raw domain JSON with X-Provider, and maps
+// /v1/leagues and /v1/teams. It validates every parameter itself with the rules every
+// service shares (pkg/query; defence in depth: the gateway validated too), answers raw domain JSON with X-Provider, and maps
 // provider failures onto the documented envelope codes without naming a host.
 package api
 
@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"regexp"
-	"slices"
 	"strconv"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/football-tracker/backend/pkg/envelope"
 	"github.com/football-tracker/backend/pkg/httpserver"
 	"github.com/football-tracker/backend/pkg/leagues"
+	rules "github.com/football-tracker/backend/pkg/query"
 
 	"github.com/football-tracker/backend/services/provider-adapter/internal/providers"
 	"github.com/football-tracker/backend/services/provider-adapter/internal/query"
@@ -46,7 +45,9 @@ type Config struct {
 }
 
 type handlers struct {
-	cfg Config
+	cfg       Config
+	matchSpec rules.Spec
+	teamSpec  rules.Spec
 }
 
 // Register mounts the routes on app.
@@ -57,7 +58,11 @@ func Register(app *fiber.App, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &handlers{cfg: cfg}
+	h := &handlers{
+		cfg:       cfg,
+		matchSpec: rules.Matches(cfg.Registry, cfg.Now),
+		teamSpec:  rules.Teams(cfg.Registry, cfg.Now),
+	}
 	v1 := app.Group("/v1")
 	v1.Get("/matches", h.matches)
 	v1.Get("/matches/:id", h.match)
@@ -65,89 +70,44 @@ func Register(app *fiber.App, cfg Config) {
 	v1.Get("/teams", h.teams)
 }
 
-var (
-	yearPattern     = regexp.MustCompile(`^[0-9]{4}$`)
-	datePattern     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-	matchdayPattern = regexp.MustCompile(`^[1-9][0-9]?$`)
-)
-
-// params reads the query, refusing unknown and repeated parameters.
-func params(c *fiber.Ctx, allowed ...string) (map[string]string, []envelope.FieldError) {
-	out := map[string]string{}
-	var bad []envelope.FieldError
-	seen := map[string]bool{}
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
-		key := string(k)
-		switch {
-		case !slices.Contains(allowed, key):
-			if len(key) > 32 {
-				key = key[:32]
-			}
-			bad = append(bad, envelope.FieldError{Field: key, Message: "unknown parameter"})
-		case seen[key]:
-			bad = append(bad, envelope.FieldError{Field: key, Message: "given more than once"})
-		default:
-			seen[key] = true
-			out[key] = string(v)
-		}
-	})
-	return out, bad
+// parse validates the query with the rules every service shares.
+func parse(c *fiber.Ctx, spec rules.Spec) (rules.Values, *envelope.Error) {
+	return spec.Parse(c.Context().QueryArgs().QueryString())
 }
 
-func (h *handlers) league(p map[string]string, bad *[]envelope.FieldError) leagues.Entry {
-	sc, ok := p["league"]
-	if !ok || sc == "" {
+// league is the requested league, or the default one.
+func (h *handlers) league(v rules.Values) leagues.Entry {
+	sc := v["league"]
+	if sc == "" {
 		sc = h.cfg.DefaultLeague
 	}
-	e, err := h.cfg.Registry.Lookup(sc)
-	if err != nil {
-		*bad = append(*bad, envelope.FieldError{Field: "league", Message: "must be one of the supported leagues"})
-	}
+	// The rule accepted only registry shortcuts and DEFAULT_LEAGUE was checked at start.
+	e, _ := h.cfg.Registry.Lookup(sc)
 	return e
 }
 
-func (h *handlers) season(p map[string]string, date time.Time, bad *[]envelope.FieldError) int {
-	v, ok := p["season"]
-	if !ok || v == "" {
-		if !date.IsZero() {
-			return season.Of(date)
-		}
-		return season.Of(h.cfg.Now())
+// season is the requested season, or the one the date (or today) falls in.
+func (h *handlers) season(v rules.Values, date time.Time) int {
+	if n, err := strconv.Atoi(v["season"]); err == nil {
+		return n
 	}
-	n, err := strconv.Atoi(v)
-	if !yearPattern.MatchString(v) || err != nil || !season.Valid(n, h.cfg.Now()) {
-		*bad = append(*bad, envelope.FieldError{Field: "season", Message: "must be a season start year from " + strconv.Itoa(season.Min) + " to next season"})
+	if !date.IsZero() {
+		return season.Of(date)
 	}
-	return n
+	return season.Of(h.cfg.Now())
 }
 
 func (h *handlers) matches(c *fiber.Ctx) error {
-	p, bad := params(c, "league", "season", "date", "status", "matchday")
-	q := query.Matches{League: h.league(p, &bad)}
-	if v, ok := p["date"]; ok {
-		t, err := time.Parse(time.DateOnly, v)
-		if !datePattern.MatchString(v) || err != nil {
-			bad = append(bad, envelope.FieldError{Field: "date", Message: "must be a date YYYY-MM-DD"})
-		} else {
-			q.Date = t
-		}
+	v, verr := parse(c, h.matchSpec)
+	if verr != nil {
+		return verr
 	}
-	q.Season = h.season(p, q.Date, &bad)
-	if v, ok := p["status"]; ok {
-		if !domain.Status(v).Valid() {
-			bad = append(bad, envelope.FieldError{Field: "status", Message: "must be one of the match states"})
-		}
-		q.Status = domain.Status(v)
+	q := query.Matches{League: h.league(v), Status: domain.Status(v["status"])}
+	if d := v["date"]; d != "" {
+		q.Date, _ = time.Parse(time.DateOnly, d)
 	}
-	if v, ok := p["matchday"]; ok {
-		if !matchdayPattern.MatchString(v) {
-			bad = append(bad, envelope.FieldError{Field: "matchday", Message: "must be a number from 1 to 99"})
-		}
-		q.Matchday, _ = strconv.Atoi(v)
-	}
-	if len(bad) > 0 {
-		return envelope.Validation(bad...)
-	}
+	q.Season = h.season(v, q.Date)
+	q.Matchday, _ = strconv.Atoi(v["matchday"])
 	ms, provider, err := h.cfg.Providers.Matches(c.UserContext(), q)
 	if err != nil {
 		return h.fail(c, err)
@@ -159,10 +119,14 @@ func (h *handlers) matches(c *fiber.Ctx) error {
 }
 
 func (h *handlers) match(c *fiber.Ctx) error {
-	_, bad := params(c)
+	_, verr := parse(c, rules.None)
+	var bad []envelope.FieldError
+	if verr != nil {
+		bad = verr.Details
+	}
 	id := c.Params("id")
-	if !domain.IDPattern.MatchString(id) {
-		bad = append(bad, envelope.FieldError{Field: "id", Message: "must be a match id such as sm-19134453 or ol-66640"})
+	if _, msg := rules.MatchID(id); msg != "" {
+		bad = append(bad, envelope.FieldError{Field: "id", Message: msg})
 	}
 	if len(bad) > 0 {
 		return envelope.Validation(bad...)
@@ -175,12 +139,11 @@ func (h *handlers) match(c *fiber.Ctx) error {
 }
 
 func (h *handlers) teams(c *fiber.Ctx) error {
-	p, bad := params(c, "league", "season")
-	q := query.Teams{League: h.league(p, &bad)}
-	q.Season = h.season(p, time.Time{}, &bad)
-	if len(bad) > 0 {
-		return envelope.Validation(bad...)
+	v, verr := parse(c, h.teamSpec)
+	if verr != nil {
+		return verr
 	}
+	q := query.Teams{League: h.league(v), Season: h.season(v, time.Time{})}
 	ts, provider, err := h.cfg.Providers.Teams(c.UserContext(), q)
 	if err != nil {
 		return h.fail(c, err)
@@ -194,8 +157,8 @@ func (h *handlers) teams(c *fiber.Ctx) error {
 // leagues lists the registry; the providers only contribute each league's current
 // season, so a league no provider lists still appears (with the calendar's season).
 func (h *handlers) leagues(c *fiber.Ctx) error {
-	if _, bad := params(c); len(bad) > 0 {
-		return envelope.Validation(bad...)
+	if _, verr := parse(c, rules.None); verr != nil {
+		return verr
 	}
 	current, provider, err := h.cfg.Providers.CurrentSeasons(c.UserContext())
 	if err != nil {

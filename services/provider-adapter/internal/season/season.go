@@ -15,12 +15,3 @@ func Of(t time.Time) int {
 	}
 	return t.Year() - 1
 }
-
-// Min is the first season the adapter accepts (the first Bundesliga season).
-const Min = 1963
-
-// Valid reports whether s is a sane season for a request made at now: not before
-// Min and at most one season ahead.
-func Valid(s int, now time.Time) bool {
-	return s >= Min && s <= Of(now)+1
-}

@@ -27,12 +27,3 @@ func TestOf(t *testing.T) {
 		})
 	}
 }
-
-func TestValid(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC) // season 2024
-	assert.True(t, Valid(Min, now))
-	assert.True(t, Valid(2025, now), "next season's fixtures are published ahead")
-	assert.False(t, Valid(2026, now))
-	assert.False(t, Valid(Min-1, now))
-}
