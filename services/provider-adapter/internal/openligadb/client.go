@@ -113,21 +113,9 @@ func (c *Client) Matches(ctx context.Context, q query.Matches) ([]domain.Match, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Match, 0, len(raw))
-	for _, r := range raw {
-		m, err := c.mapper.ParseMatch(r)
-		if err != nil {
-			c.cfg.Logger.WarnContext(ctx, "openligadb match skipped", slog.Any("error", err))
-			continue
-		}
-		if m.League == "" {
-			m.League = q.League.Shortcut
-		}
-		if q.Keep(m) {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return q.Collect(raw, c.mapper.ParseMatch, func(err error) {
+		c.cfg.Logger.WarnContext(ctx, "openligadb match skipped", slog.Any("error", err))
+	}), nil
 }
 
 // Match fetches one match by OpenLigaDB id; the API answers an object (not an
@@ -166,17 +154,7 @@ func (c *Client) Teams(ctx context.Context, q query.Teams) ([]domain.Team, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Team, 0, len(raw))
-	for _, r := range raw {
-		var t team
-		if json.Unmarshal(r, &t) != nil {
-			continue
-		}
-		if dt, err := c.mapper.Team(t); err == nil {
-			out = append(out, dt)
-		}
-	}
-	return out, nil
+	return query.Each(raw, c.mapper.Team), nil
 }
 
 // CurrentSeasons returns the newest season OpenLigaDB lists for every registry

@@ -3,6 +3,7 @@
 package query
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/football-tracker/backend/pkg/domain"
@@ -44,4 +45,41 @@ func (q Matches) Keep(m domain.Match) bool {
 type Teams struct {
 	League leagues.Entry
 	Season int
+}
+
+// Collect maps a provider's raw match list with parse and keeps what the query asks
+// for: a record that does not map is reported to skipped and left out, never failing
+// the whole answer; a match without a league gets the requested one.
+func (q Matches) Collect(raw []json.RawMessage, parse func([]byte) (domain.Match, error), skipped func(error)) []domain.Match {
+	out := make([]domain.Match, 0, len(raw))
+	for _, r := range raw {
+		m, err := parse(r)
+		if err != nil {
+			skipped(err)
+			continue
+		}
+		if m.League == "" {
+			m.League = q.League.Shortcut
+		}
+		if q.Keep(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Each decodes every raw record into T and maps it with f, leaving out the records that
+// do not decode or map.
+func Each[T, D any](raw []json.RawMessage, f func(T) (D, error)) []D {
+	out := make([]D, 0, len(raw))
+	for _, r := range raw {
+		var t T
+		if json.Unmarshal(r, &t) != nil {
+			continue
+		}
+		if d, err := f(t); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }

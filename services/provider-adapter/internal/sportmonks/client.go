@@ -287,21 +287,9 @@ func (c *Client) Matches(ctx context.Context, q query.Matches) ([]domain.Match, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Match, 0, len(raw))
-	for _, r := range raw {
-		m, err := c.mapper.ParseMatch(r, q.Season)
-		if err != nil {
-			c.cfg.Logger.WarnContext(ctx, "sportmonks fixture skipped", slog.Any("error", err))
-			continue
-		}
-		if m.League == "" {
-			m.League = q.League.Shortcut
-		}
-		if q.Keep(m) {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return q.Collect(raw, func(r []byte) (domain.Match, error) { return c.mapper.ParseMatch(r, q.Season) }, func(err error) {
+		c.cfg.Logger.WarnContext(ctx, "sportmonks fixture skipped", slog.Any("error", err))
+	}), nil
 }
 
 // Match fetches one fixture by SportMonks id.
@@ -336,17 +324,7 @@ func (c *Client) Teams(ctx context.Context, q query.Teams) ([]domain.Team, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domain.Team, 0, len(raw))
-	for _, r := range raw {
-		var t team
-		if json.Unmarshal(r, &t) != nil {
-			continue
-		}
-		if dt, err := c.mapper.Team(t); err == nil {
-			out = append(out, dt)
-		}
-	}
-	return out, nil
+	return query.Each(raw, c.mapper.Team), nil
 }
 
 // CurrentSeasons returns the current season of every registry league SportMonks
