@@ -33,12 +33,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// BodyLimit caps request bodies; larger ones get PAYLOAD_TOO_LARGE.
 	BodyLimit int
-	// TrustedProxies are the peers whose X-Forwarded-For is believed; from anyone else
-	// the socket address is the client IP.
-	TrustedProxies []string
-	// ClientIP names the client in the access log; the default is fiber's c.IP(). The
-	// gateway passes its own resolver, which reads X-Forwarded-For from the right and
-	// only from trusted proxies.
+	// ClientIP names the client in the access log; the default is the socket address.
+	// The gateway passes its own resolver, which believes X-Forwarded-For only from
+	// TRUSTED_PROXIES and reads it from the right: one place decides who the client is.
 	ClientIP func(c *fiber.Ctx) string
 	// ReadTimeout and WriteTimeout bound slow clients.
 	ReadTimeout  time.Duration
@@ -74,13 +71,10 @@ func New(cfg Config) *fiber.App {
 		BodyLimit:             cfg.BodyLimit,
 		// Request line plus headers; a longer one is refused with VALIDATION_ERROR. 8 KiB
 		// fits a bearer token, cookies and any valid query of the API with room to spare.
-		ReadBufferSize:          8192,
-		ReadTimeout:             cfg.ReadTimeout,
-		WriteTimeout:            cfg.WriteTimeout,
-		IdleTimeout:             2 * time.Minute,
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             fiber.HeaderXForwardedFor,
+		ReadBufferSize: 8192,
+		ReadTimeout:    cfg.ReadTimeout,
+		WriteTimeout:   cfg.WriteTimeout,
+		IdleTimeout:    2 * time.Minute,
 	})
 	httpMetrics := metrics.NewHTTP(cfg.Registry)
 	app.Use(closeWhenDraining(cfg.Health))

@@ -8,7 +8,6 @@ package redistest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/football-tracker/backend/pkg/proctest"
 )
 
 // Server is one running redis-server.
@@ -42,23 +43,11 @@ func binary(t testing.TB, name string) string {
 	return p
 }
 
-// FreePort returns a loopback port nobody listens on right now.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	var lc net.ListenConfig
-	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // Start runs a fresh redis-server for this test and stops it when the test ends.
 func Start(t testing.TB, extraArgs ...string) *Server {
 	t.Helper()
 	s := &Server{t: t, dir: t.TempDir()}
-	s.Port = FreePort(t)
+	s.Port = proctest.FreePort(t)
 	s.Addr = "127.0.0.1:" + strconv.Itoa(s.Port)
 	s.start(extraArgs...)
 	t.Cleanup(s.Stop)

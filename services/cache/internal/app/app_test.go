@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/football-tracker/backend/pkg/envelope"
+	"github.com/football-tracker/backend/pkg/proctest"
 	"github.com/football-tracker/backend/pkg/redistest"
 )
 
@@ -308,7 +309,7 @@ func TestAdapterErrorsPassThroughWhenNothingIsCached(t *testing.T) {
 	t.Run("adapter unreachable is UPSTREAM_ERROR", func(t *testing.T) {
 		t.Parallel()
 		r := redistest.Start(t)
-		inst := startInstance(t, testEnv(map[string]string{"REDIS_URL": r.URL()}, "http://127.0.0.1:"+strconv.Itoa(redistest.FreePort(t)), nil), nil)
+		inst := startInstance(t, testEnv(map[string]string{"REDIS_URL": r.URL()}, "http://127.0.0.1:"+strconv.Itoa(proctest.FreePort(t)), nil), nil)
 		a := get(t, inst.URL, "/v1/leagues")
 		assert.Equal(t, http.StatusBadGateway, a.Status)
 		assert.Equal(t, envelope.CodeUpstream, a.errorCode(t))

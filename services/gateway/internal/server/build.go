@@ -130,7 +130,7 @@ func Build(ctx context.Context, rt *service.Runtime, s settings.Settings, starte
 	rt.Health.Register("cache", up.Check("cache"), health.Optional())
 	rt.Health.Register("adapter", up.Check("adapter"), health.Optional())
 
-	app := rt.NewApp(httpserver.Config{BodyLimit: s.MaxBodyBytes, TrustedProxies: s.TrustedProxies, ClientIP: trusted.Of})
+	app := rt.NewApp(httpserver.Config{BodyLimit: s.MaxBodyBytes, ClientIP: trusted.Of})
 	// fasthttp's default 4 KiB write buffer splits every answer larger than that (most
 	// data answers: a matchday is ~7 KiB) into two write syscalls, the costliest step
 	// of the hit path after the Redis round trip. One buffer per connection being
